@@ -1,0 +1,1 @@
+"""The ``spri-judge`` command line: one module per command."""

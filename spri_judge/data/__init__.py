@@ -1,0 +1,1 @@
+"""Upstream data: the pinned-file registry and the loaders built on it."""
