@@ -58,13 +58,21 @@ class JudgedRow(BaseModel):
     unparsed: bool
     feedback: str = ""
     raw_output: str = ""
+    parse_error: str | None = None
     rubric: Rubric | None = None
+    rubric_source: str | None = None
     human_score: float | None = None
     error: str | None = Field(
         default=None, description="why the row has no judgment (a failed call)"
     )
     error_kind: str | None = None
-    calls: list[CallRecord] = Field(default_factory=list)
+    rubric_trace: list[CallRecord] = Field(
+        default_factory=list,
+        description="the calls that made the rubric, shared by the instance's rows",
+    )
+    calls: list[CallRecord] = Field(
+        default_factory=list, description="the calls made for this row"
+    )
 
     @property
     def key(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -71,3 +72,31 @@ def rubric_from_mapping(data: dict[str, Any]) -> Rubric:
     """Build a rubric from a BiGGen-style mapping, ignoring unknown keys."""
     known = {k: v for k, v in data.items() if k in Rubric.model_fields}
     return Rubric(**known)
+
+
+_LINE = re.compile(
+    r"^\s*[*#\-]*\s*(criteria|score\s*([1-5]))\s*\**\s*[:.\-]\s*\**\s*(.*)$", re.I
+)
+
+
+def parse_rubric_text(text: str) -> Rubric:
+    """Read a model-written rubric; keep it as free text if it has no structure.
+
+    The expected layout is a ``Criteria:`` line and ``Score 1:`` .. ``Score 5:``
+    lines, each possibly continued on following lines.
+    """
+    parts: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.strip().splitlines():
+        match = _LINE.match(line)
+        if match:
+            score = match.group(2)
+            current = f"score{score}_description" if score else "criteria"
+            parts[current] = [match.group(3).strip()]
+        elif current is not None and line.strip():
+            parts[current].append(line.strip())
+    fields = {k: " ".join(v).strip() for k, v in parts.items()}
+    try:
+        return Rubric(**fields)
+    except ValueError:
+        return Rubric.free_text(text)

@@ -48,7 +48,9 @@ class Pin:
 
     @property
     def url(self) -> str:
-        return f"https://raw.githubusercontent.com/{self.repo}/{self.commit}/{self.path}"
+        return (
+            f"https://raw.githubusercontent.com/{self.repo}/{self.commit}/{self.path}"
+        )
 
 
 @cache
@@ -63,7 +65,9 @@ def pin(name: str) -> Pin:
         return pins()[name]
     except KeyError:
         known = ", ".join(sorted(pins()))
-        raise DataUnavailable(f"no upstream file is named {name!r}; known: {known}")
+        raise DataUnavailable(
+            f"no upstream file is named {name!r}; known: {known}"
+        ) from None
 
 
 def git_blob_id(data: bytes) -> str:

@@ -1,0 +1,1 @@
+"""Prompt templates (jinja2), in the project's own words."""
