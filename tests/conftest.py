@@ -68,7 +68,9 @@ class Brain:
                 "Score 4: mostly\nScore 5: fully"
             )
         if text.startswith("Grade how useful the rubric"):
-            return f"<feedback>rubric review</feedback><score>{self.rubric_grade}</score>"
+            return (
+                f"<feedback>rubric review</feedback><score>{self.rubric_grade}</score>"
+            )
         if text.startswith("An evaluator graded a response"):
             grade = self.judgment_grade
             return f"<feedback>judgment review</feedback><score>{grade}</score>"
@@ -92,12 +94,8 @@ def server(brain: Brain) -> Iterator[ScriptedServer]:
 
 def biggen_rows(data_dir: Path, ids: list[str], models: list[str]) -> list[dict]:
     """Response rows for real BiGGen instances, with made-up responses."""
-    raw = json.loads(
-        (
-            data_dir
-            / "github/prometheus-eval/prometheus-eval/BiGGen-Bench/sample_responses.json"
-        ).read_text()
-    )
+    biggen = "github/prometheus-eval/prometheus-eval/BiGGen-Bench"
+    raw = json.loads((data_dir / biggen / "sample_responses.json").read_text())
     rows = []
     for n, instance_id in enumerate(ids):
         inst = raw[instance_id]

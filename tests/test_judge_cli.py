@@ -26,9 +26,23 @@ def judge_args(
     server: ScriptedServer, input_: Path, out: Path, data_dir: Path, *extra: str
 ) -> list[str]:
     return [
-        "judge", str(input_), "--judge", "openai/judge", "--critic", "openai/critic",
-        "--api-base", server.url, "--out", str(out), "--data-dir", str(data_dir),
-        "--retries", "0", "--timeout", "10", *extra,
+        "judge",
+        str(input_),
+        "--judge",
+        "openai/judge",
+        "--critic",
+        "openai/critic",
+        "--api-base",
+        server.url,
+        "--out",
+        str(out),
+        "--data-dir",
+        str(data_dir),
+        "--retries",
+        "0",
+        "--timeout",
+        "10",
+        *extra,
     ]
 
 
@@ -45,8 +59,9 @@ def test_each_strategy_writes_a_complete_run(
     strategy: str, server, responses_file: Path, data_dir: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    result = run_cli(*judge_args(server, responses_file, out, data_dir,
-                                 "--strategy", strategy))
+    result = run_cli(
+        *judge_args(server, responses_file, out, data_dir, "--strategy", strategy)
+    )
     assert result.exit_code == 0, result.output
     assert "rows      6 judged now" in result.output
 
@@ -68,8 +83,9 @@ def test_spri_critic_that_always_accepts(
     server, brain: Brain, responses_file: Path, data_dir: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    result = run_cli(*judge_args(server, responses_file, out, data_dir,
-                                 "--strategy", "spri"))
+    result = run_cli(
+        *judge_args(server, responses_file, out, data_dir, "--strategy", "spri")
+    )
     assert result.exit_code == 0, result.output
     n_instances, n_rows = len(INSTANCE_IDS), 6
     # stage 1 once per instance: one draft, one critique each
@@ -91,8 +107,9 @@ def test_spri_critic_that_never_accepts(
     brain.rubric_grade = 2
     brain.judgment_grade = 3
     out = tmp_path / "run"
-    result = run_cli(*judge_args(server, responses_file, out, data_dir,
-                                 "--strategy", "spri"))
+    result = run_cli(
+        *judge_args(server, responses_file, out, data_dir, "--strategy", "spri")
+    )
     assert result.exit_code == 0, result.output
     n_instances, n_rows = len(INSTANCE_IDS), 6
     assert steps(server, "critic", "Grade how useful the rubric") == 4 * n_instances
@@ -101,8 +118,14 @@ def test_spri_critic_that_never_accepts(
     assert steps(server, "judge", "Revise your evaluation") == 3 * n_rows
     row = read_rows(out)[0]
     assert [c.step for c in row.rubric_trace] == [
-        "generate", "critique", "refine", "critique", "refine", "critique",
-        "refine", "critique",
+        "generate",
+        "critique",
+        "refine",
+        "critique",
+        "refine",
+        "critique",
+        "refine",
+        "critique",
     ]
     assert [c.iteration for c in row.calls if c.step == "critique"] == [1, 2, 3, 4]
 
@@ -112,9 +135,20 @@ def test_threshold_and_cap_are_parameters(
 ) -> None:
     brain.rubric_grade = 3
     brain.judgment_grade = 3
-    result = run_cli(*judge_args(server, responses_file, tmp_path / "r", data_dir,
-                                 "--strategy", "spri", "--threshold", "3",
-                                 "--max-critiques", "2"))
+    result = run_cli(
+        *judge_args(
+            server,
+            responses_file,
+            tmp_path / "r",
+            data_dir,
+            "--strategy",
+            "spri",
+            "--threshold",
+            "3",
+            "--max-critiques",
+            "2",
+        )
+    )
     assert result.exit_code == 0, result.output
     assert steps(server, "critic", "Grade how useful the rubric") == len(INSTANCE_IDS)
     assert steps(server, "judge", "Improve the rubric") == 0
@@ -125,8 +159,9 @@ def test_unparsable_output_is_retried_once_then_marked(
 ) -> None:
     brain.judge_output = "I think it is decent."
     out = tmp_path / "run"
-    result = run_cli(*judge_args(server, responses_file, out, data_dir,
-                                 "--strategy", "vanilla"))
+    result = run_cli(
+        *judge_args(server, responses_file, out, data_dir, "--strategy", "vanilla")
+    )
     assert result.exit_code == 0, result.output
     assert server.call_count == 12  # 6 rows x (first try + one format reminder)
     rows = read_rows(out)
@@ -141,9 +176,20 @@ def test_rubrics_command_then_judge_reuses_them(
 ) -> None:
     rubric_file = tmp_path / "rubrics.jsonl"
     result = run_cli(
-        "rubrics", responses_file, "--generator", "openai/judge",
-        "--critic", "openai/critic", "--api-base", server.url,
-        "--out", rubric_file, "--data-dir", data_dir, "--retries", "0",
+        "rubrics",
+        responses_file,
+        "--generator",
+        "openai/judge",
+        "--critic",
+        "openai/critic",
+        "--api-base",
+        server.url,
+        "--out",
+        rubric_file,
+        "--data-dir",
+        data_dir,
+        "--retries",
+        "0",
     )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in rubric_file.read_text().splitlines()]
@@ -152,8 +198,18 @@ def test_rubrics_command_then_judge_reuses_them(
 
     server.reset()
     out = tmp_path / "run"
-    result = run_cli(*judge_args(server, responses_file, out, data_dir,
-                                 "--strategy", "spri", "--rubrics", rubric_file))
+    result = run_cli(
+        *judge_args(
+            server,
+            responses_file,
+            out,
+            data_dir,
+            "--strategy",
+            "spri",
+            "--rubrics",
+            rubric_file,
+        )
+    )
     assert result.exit_code == 0, result.output
     assert steps(server, "judge", "Write a scoring rubric") == 0
     assert steps(server, "critic", "Grade how useful the rubric") == 0
@@ -178,8 +234,15 @@ def test_resume_skips_finished_rows(
     assert "2 judged now, 4 already done" in result.output
     lines = (out / "judgments.jsonl").read_text().splitlines()
     assert len(lines) == 6
-    assert len({(json.loads(x)["instance_id"], json.loads(x)["response_model"])
-                for x in lines}) == 6
+    assert (
+        len(
+            {
+                (json.loads(x)["instance_id"], json.loads(x)["response_model"])
+                for x in lines
+            }
+        )
+        == 6
+    )
 
 
 def test_resume_refuses_a_run_with_other_settings(
@@ -198,16 +261,27 @@ def test_failed_calls_are_recorded_per_row_and_retried_on_resume(
 ) -> None:
     out = tmp_path / "run"
     with ScriptedServer(brain, fault_sequence=["500", "500"]) as srv:
-        result = run_cli(*judge_args(srv, responses_file, out, data_dir,
-                                     "--strategy", "vanilla", "--concurrency", "1"))
+        result = run_cli(
+            *judge_args(
+                srv,
+                responses_file,
+                out,
+                data_dir,
+                "--strategy",
+                "vanilla",
+                "--concurrency",
+                "1",
+            )
+        )
         assert result.exit_code == 0, result.output
         assert "2 failed (server_error 2)" in result.output
         failed = [r for r in read_rows(out) if r.error_kind]
         assert len(failed) == 2 and all(r.score is None for r in failed)
 
         srv.reset()
-        result = run_cli(*judge_args(srv, responses_file, out, data_dir,
-                                     "--strategy", "vanilla"))
+        result = run_cli(
+            *judge_args(srv, responses_file, out, data_dir, "--strategy", "vanilla")
+        )
         assert result.exit_code == 0, result.output
         assert srv.call_count == 2
         assert all(r.error_kind is None for r in read_rows(out))

@@ -81,11 +81,19 @@ def parse_rubric_field(value: Any) -> Rubric | None:
     return rubric_from_mapping(value)
 
 
+class _RubricFieldError(ValueError):
+    """A ``score_rubric`` that cannot be read (reported under that field)."""
+
+
 def instance_from_mapping(data: dict[str, Any]) -> Instance:
     fields = dict(data)
     rubric = fields.pop("score_rubric", None) or fields.pop("rubric", None)
     if rubric is not None and "gold_rubric" not in fields:
-        fields["gold_rubric"] = parse_rubric_field(rubric)
+        try:
+            fields["gold_rubric"] = parse_rubric_field(rubric)
+        except (ValueError, SyntaxError) as exc:
+            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc
+            raise _RubricFieldError(str(detail)) from None
     if fields.get("id") is not None:
         fields["id"] = str(fields["id"])
     return Instance.model_validate(fields)
@@ -97,17 +105,14 @@ def _row_from_mapping(path: Path, line: int, data: dict[str, Any]) -> ResponseRo
             raise InputError(path, "required field is missing", line=line, field=name)
     try:
         instance = instance_from_mapping(data)
-    except (ValueError, SyntaxError) as exc:
-        if isinstance(exc, ValidationError):
-            raise _validation_error(path, line, exc) from None
-        raise InputError(path, str(exc), line=line, field="score_rubric") from None
-    try:
         return ResponseRow(
             instance=instance,
             response=data["response"],
             model_name=str(data.get("model_name") or "unknown"),
             human_score=data.get("human_score"),
         )
+    except _RubricFieldError as exc:
+        raise InputError(path, str(exc), line=line, field="score_rubric") from None
     except ValidationError as exc:
         raise _validation_error(path, line, exc) from None
 
@@ -158,7 +163,7 @@ def load_biggen_instances(registry: Registry) -> dict[str, Instance]:
         try:
             out[key] = instance_from_mapping(data)
         except (ValueError, SyntaxError) as exc:
-            raise InputError(path, str(exc), field=f"{key}") from None
+            raise InputError(path, str(exc), field=key) from None
     return out
 
 
