@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from spri_judge import __version__
+from spri_judge.cache import CallCache
 from spri_judge.client import ChatModel, ClientSettings, LiteLLMClient
 from spri_judge.data.loaders import file_sha256, load_responses, resolve_input
 from spri_judge.data.registry import Registry
@@ -58,6 +59,8 @@ class JudgeJob:
     data_dir: str | None = None
     limit: int | None = None
     rubrics: Path | None = None
+    use_cache: bool = True
+    cache_path: Path | None = None
 
 
 def _manifest(job: JudgeJob, source: Path, rows: int) -> RunManifest:
@@ -161,8 +164,9 @@ async def judge_async(
     if on_start is not None:
         on_start(len(todo))
 
-    client = model or LiteLLMClient(job.client)
-    book = RubricBook(strategy, client, given)
+    cache = _open_cache(job.use_cache, job.cache_path)
+    client = model or LiteLLMClient(job.client, cache)
+    book = RubricBook(strategy, client, given, cache)
 
     def count(row: JudgedRow) -> None:
         summary.count(row)
@@ -196,6 +200,12 @@ class RubricJob:
     client: ClientSettings = ClientSettings()
     data_dir: str | None = None
     limit: int | None = None
+    use_cache: bool = True
+    cache_path: Path | None = None
+
+
+def _open_cache(use: bool, path: Path | None) -> CallCache | None:
+    return CallCache(path) if use else None
 
 
 async def rubrics_async(
@@ -218,8 +228,9 @@ async def rubrics_async(
     todo = [i for key, i in instances.items() if key not in have]
     if on_start is not None:
         on_start(len(todo))
-    client = model or LiteLLMClient(job.client)
-    book = RubricBook(strategy, client)
+    cache = _open_cache(job.use_cache, job.cache_path)
+    client = model or LiteLLMClient(job.client, cache)
+    book = RubricBook(strategy, client, cache=cache)
     summary = RunSummary(rows_total=len(instances), rows_skipped=len(have))
     job.out.parent.mkdir(parents=True, exist_ok=True)
     with job.out.open("a", encoding="utf-8") as fh:

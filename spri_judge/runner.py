@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from spri_judge.cache import CallCache
 from spri_judge.client import ChatModel, Usage
 from spri_judge.errors import ModelCallError
 from spri_judge.instance import Instance, ResponseRow
@@ -50,15 +51,16 @@ class RunSummary:
     def lines(self) -> list[str]:
         u = self.usage
         failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failed.items()))
-        retried = ", ".join(f"{k} {v}" for k, v in sorted(u.failures.items()))
+        faults = ", ".join(f"{k} {v}" for k, v in sorted(u.faults.items()))
         cost = f"${u.cost_usd:.4f}" if u.cost_usd else "unknown (no price for model)"
         return [
             f"rows      {self.rows_done} judged now, {self.rows_skipped} already "
             f"done, {self.rows_total} in input",
             f"scores    {self.parsed} parsed, {self.unparsed} unparsed, "
             f"{sum(self.failed.values())} failed" + (f" ({failed})" if failed else ""),
-            f"calls     {u.calls} ({u.cached_calls} from cache)"
-            + (f"; failed calls: {retried}" if retried else ""),
+            f"calls     {u.calls} to models, {u.cached_calls} from cache, "
+            f"{u.retries} retried",
+            f"faults    {faults or 'none'}",
             f"tokens    {u.prompt_tokens} in, {u.completion_tokens} out",
             f"cost      {cost}",
             f"time      {self.seconds:.1f} s",
@@ -73,10 +75,12 @@ class RubricBook:
         strategy: Strategy,
         model: ChatModel,
         given: dict[str, RubricResult] | None = None,
+        cache: CallCache | None = None,
     ) -> None:
         self.strategy = strategy
         self.model = model
         self.given = given or {}
+        self.cache = cache
         self._tasks: dict[str, asyncio.Task[RubricResult]] = {}
 
     def get(self, instance: Instance) -> asyncio.Task[RubricResult]:
@@ -89,7 +93,15 @@ class RubricBook:
     async def _make(self, instance: Instance) -> RubricResult:
         if instance.id in self.given:
             return self.given[instance.id]
-        return await self.strategy.rubric(instance, Caller(self.model))
+        key = self.strategy.rubric_cache_key(instance)
+        if self.cache is not None and key is not None:
+            stored = self.cache.get_rubric(key)
+            if stored is not None:
+                return RubricResult.model_validate_json(stored)
+        result = await self.strategy.rubric(instance, Caller(self.model))
+        if self.cache is not None and key is not None:
+            self.cache.put_rubric(key, instance.id, result.model_dump_json())
+        return result
 
 
 async def judge_row(

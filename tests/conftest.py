@@ -39,6 +39,8 @@ def data_dir() -> Path:
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     # the registry's download cache must not leak between tests or into $HOME
     monkeypatch.setenv("SPRI_JUDGE_CACHE", str(tmp_path_factory.mktemp("cache")))
+    calls = tmp_path_factory.mktemp("calls") / "calls.sqlite"
+    monkeypatch.setenv("SPRI_JUDGE_CALL_CACHE", str(calls))
 
 
 class Brain:

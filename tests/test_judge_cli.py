@@ -42,6 +42,8 @@ def judge_args(
         "0",
         "--timeout",
         "10",
+        # call counts below are model calls; the cache is tested on its own
+        "--no-cache",
         *extra,
     ]
 

@@ -95,6 +95,8 @@ def judge(
     concurrency: int,
     timeout: float,
     retries: int,
+    rpm: float | None,
+    cache: bool,
     temperature: float,
     data_dir: str | None,
 ) -> None:
@@ -121,7 +123,10 @@ def judge(
             random_seed=random_seed,
         ),
         out=out,
-        client=client_settings(api_base, concurrency, timeout, retries, temperature),
+        client=client_settings(
+            api_base, concurrency, timeout, retries, temperature, rpm
+        ),
+        use_cache=cache,
         data_dir=data_dir,
         limit=limit,
         rubrics=rubric_file,

@@ -54,6 +54,18 @@ def model_options(func: F) -> F:
             help="Retries per call on rate limits, server errors and timeouts.",
         ),
         click.option(
+            "--rpm",
+            type=click.FloatRange(min=0.1),
+            help="Most model calls started per minute (a provider's rate limit).",
+        ),
+        click.option(
+            "--cache/--no-cache",
+            default=True,
+            show_default=True,
+            help="Answer repeated identical requests from the local call cache "
+            "(see `spri-judge cache`).",
+        ),
+        click.option(
             "--temperature",
             type=click.FloatRange(0, 2),
             default=0.0,
@@ -72,6 +84,7 @@ def client_settings(
     timeout: float,
     retries: int,
     temperature: float,
+    rpm: float | None = None,
 ) -> ClientSettings:
     return ClientSettings(
         api_base=api_base,
@@ -79,6 +92,7 @@ def client_settings(
         timeout_s=timeout,
         num_retries=retries,
         temperature=temperature,
+        requests_per_minute=rpm,
     )
 
 

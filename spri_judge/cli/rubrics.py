@@ -61,6 +61,8 @@ def rubrics(
     concurrency: int,
     timeout: float,
     retries: int,
+    rpm: float | None,
+    cache: bool,
     temperature: float,
     data_dir: str | None,
 ) -> None:
@@ -83,7 +85,10 @@ def rubrics(
             with_reference=reference,
         ),
         out=out,
-        client=client_settings(api_base, concurrency, timeout, retries, temperature),
+        client=client_settings(
+            api_base, concurrency, timeout, retries, temperature, rpm
+        ),
+        use_cache=cache,
         data_dir=data_dir,
         limit=limit,
     )

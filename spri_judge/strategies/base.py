@@ -156,6 +156,10 @@ class Strategy(ABC):
     def has_stage1(self) -> bool:
         return False
 
+    def rubric_cache_key(self, instance: Instance) -> str | None:
+        """Key under which stage 1's result may be cached; None: not cached."""
+        return None
+
     @abstractmethod
     async def rubric(self, instance: Instance, caller: Caller) -> RubricResult:
         """Stage 1: the rubric for one instance."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from spri_judge.cache import request_key
 from spri_judge.data import loaders
 from spri_judge.data.registry import Registry
 from spri_judge.errors import ConfigError
@@ -51,6 +52,24 @@ class Spri(Strategy):
     @property
     def has_stage1(self) -> bool:
         return True
+
+    def rubric_cache_key(self, instance: Instance) -> str | None:
+        s = self.settings
+        return request_key(
+            {
+                "instance": instance.model_dump(mode="json"),
+                "generator": s.judge,
+                "critic": s.critic,
+                "seeds": s.seeds,
+                "threshold": s.threshold,
+                "max_critiques": s.max_critiques,
+                "with_reference": s.with_reference,
+                "templates": [
+                    template_hash(t)
+                    for t in ("rubric_generate", "rubric_critique", "rubric_refine")
+                ],
+            }
+        )
 
     @cached_property
     def _principles(self) -> list[dict[str, str]]:

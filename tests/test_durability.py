@@ -1,0 +1,200 @@
+"""Call cache, fault handling and resume after SIGKILL, against the local server."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from spri_judge.cli.main import cli
+from spri_judge.run import read_rows
+from spri_judge.testing.server import ScriptedServer
+
+from .conftest import Brain, biggen_rows, write_jsonl
+
+
+def judge(srv: ScriptedServer, src: Path, out: Path, data: Path, *extra: str):
+    args = [
+        "judge",
+        str(src),
+        "--strategy",
+        "vanilla",
+        "--judge",
+        "openai/judge",
+        "--api-base",
+        srv.url,
+        "--out",
+        str(out),
+        "--data-dir",
+        str(data),
+        "--timeout",
+        "5",
+        *extra,
+    ]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_warm_cache_makes_no_model_calls(
+    server, responses_file: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    first = judge(server, responses_file, tmp_path / "a", data_dir)
+    assert server.call_count == 6
+    assert "6 to models, 0 from cache" in first.output
+
+    second = judge(server, responses_file, tmp_path / "b", data_dir)
+    assert server.call_count == 6
+    assert "0 to models, 6 from cache" in second.output
+    scores = {r.key: r.score for r in read_rows(tmp_path / "a")}
+    assert {r.key: r.score for r in read_rows(tmp_path / "b")} == scores
+
+    cleared = CliRunner().invoke(cli, ["cache", "clear"])
+    assert "cleared 6 calls" in cleared.output
+    judge(server, responses_file, tmp_path / "c", data_dir)
+    assert server.call_count == 12
+
+
+def test_spri_rubrics_are_reused_across_runs(
+    server, responses_file: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    extra = ("--strategy", "spri", "--critic", "openai/critic")
+    judge(server, responses_file, tmp_path / "a", data_dir, *extra)
+    server.reset()
+    judge(server, responses_file, tmp_path / "b", data_dir, *extra)
+    assert server.call_count == 0
+
+
+def test_faults_are_retried_counted_and_never_lose_a_row(
+    brain: Brain, data_dir: Path, tmp_path: Path
+) -> None:
+    ids = [
+        "planning_travel_plan_0",
+        "planning_travel_plan_1",
+        "grounding_demo_vs_instruction_0",
+    ]
+    src = write_jsonl(tmp_path / "in.jsonl", biggen_rows(data_dir, ids, list("abcd")))
+    sequence = ["429", "500", "timeout", "drop", "malformed", "503"]
+    with ScriptedServer(
+        brain, fault_sequence=sequence, retry_after=0.05, hang_s=5
+    ) as srv:
+        result = judge(
+            srv,
+            src,
+            tmp_path / "run",
+            data_dir,
+            "--timeout",
+            "0.5",
+            "--concurrency",
+            "1",
+            "--no-cache",
+            "--retries",
+            "6",
+        )
+    rows = read_rows(tmp_path / "run")
+    assert len(rows) == 12 and all(r.score is not None for r in rows)
+    for kind in (
+        "rate_limit 1",
+        "server_error 2",
+        "timeout 1",
+        "connection 1",
+        "malformed 1",
+    ):
+        assert kind in result.output
+    assert "6 retried" in result.output
+
+
+def test_an_empty_output_is_counted_and_marked(
+    brain: Brain, responses_file: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    with ScriptedServer(brain, fault_sequence=["empty", "empty"]) as srv:
+        result = judge(
+            srv,
+            responses_file,
+            tmp_path / "run",
+            data_dir,
+            "--concurrency",
+            "1",
+            "--no-cache",
+        )
+    # each empty output got one format reminder, which the judge answered
+    assert "empty_output 2" in result.output
+    assert "6 parsed, 0 unparsed" in result.output
+    assert "8 to models" in result.output
+
+
+def _final_rows(out: Path) -> list[tuple[str, str, int | None]]:
+    lines = (out / "judgments.jsonl").read_text().splitlines()
+    rows = [json.loads(x) for x in lines]
+    return sorted((r["instance_id"], r["response_model"], r["score"]) for r in rows)
+
+
+def test_sigkill_twenty_times_then_resume_equals_an_uninterrupted_run(
+    brain: Brain, data_dir: Path, tmp_path: Path
+) -> None:
+    ids = [f"planning_travel_plan_{i}" for i in range(10)]
+    src = write_jsonl(tmp_path / "in.jsonl", biggen_rows(data_dir, ids, list("abcd")))
+    env = {**os.environ, "SPRI_JUDGE_CALL_CACHE": str(tmp_path / "calls.sqlite")}
+    rng = random.Random(7)
+    with ScriptedServer(brain, latency=0.02) as srv:
+
+        def command(out: Path) -> list[str]:
+            return [
+                sys.executable,
+                "-m",
+                "spri_judge",
+                "judge",
+                str(src),
+                "--strategy",
+                "spri",
+                "--judge",
+                "openai/judge",
+                "--critic",
+                "openai/critic",
+                "--api-base",
+                srv.url,
+                "--out",
+                str(out),
+                "--data-dir",
+                str(data_dir),
+                "--concurrency",
+                "4",
+            ]
+
+        reference = tmp_path / "reference"
+        subprocess.run(
+            command(reference),
+            env={**env, "SPRI_JUDGE_CALL_CACHE": str(tmp_path / "ref.sqlite")},
+            check=True,
+            capture_output=True,
+        )
+        calls_uninterrupted = srv.call_count
+        srv.reset()
+
+        out = tmp_path / "killed"
+        kills = 0
+        for _ in range(20):
+            proc = subprocess.Popen(
+                command(out),
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(rng.uniform(0.5, 3.0))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+        subprocess.run(command(out), env=env, check=True, capture_output=True)
+
+    assert kills >= 10, "most runs must really have been killed mid-way"
+    assert _final_rows(out) == _final_rows(reference)
+    # finished calls come from the cache; only calls cut off in flight repeat
+    assert srv.call_count <= calls_uninterrupted + kills * 4
