@@ -39,14 +39,22 @@ def instance_sums(
     """
     x = rows["score"].to_numpy(dtype=float)
     y = rows["human_score"].to_numpy(dtype=float)
-    parts = pd.DataFrame(
-        {"n": 1.0, "x": x, "y": y, "xx": x * x, "yy": y * y, "xy": x * y},
-        index=pd.Index(rows["instance_id"].to_numpy(), name="instance_id"),
+    ids = rows["instance_id"].to_numpy()
+
+    # bincount over instance codes: far cheaper than a pandas groupby
+    if instance_ids is None:
+        codes, uniques = pd.factorize(ids, sort=True)
+        order = np.asarray(uniques, dtype=object)
+    else:
+        order = np.asarray(list(instance_ids), dtype=object)
+        codes = pd.Index(order).get_indexer(ids)
+        if (codes < 0).any():
+            raise ValueError("instance_sums(): rows hold instances not listed")
+    parts = (np.ones_like(x), x, y, x * x, y * y, x * y)
+    sums = np.column_stack(
+        [np.bincount(codes, weights=p, minlength=len(order)) for p in parts]
     )
-    sums = parts.groupby(level=0, sort=True).sum()
-    if instance_ids is not None:
-        sums = sums.reindex(pd.Index(list(instance_ids)), fill_value=0.0)
-    return sums.index.to_numpy(), sums.to_numpy(dtype=float)
+    return order, sums.reshape(len(order), N_SUMS)
 
 
 def r_from_sums(sums: np.ndarray) -> np.ndarray:
