@@ -333,6 +333,29 @@ def test_correlate_reads_a_released_run(mirror: Path) -> None:
     assert int(reasoning["rows"]) == 400
 
 
+def test_correlate_json_writes_undefined_statistics_as_null(tmp_path: Path) -> None:
+    run = _write_run(tmp_path, "r", "vanilla", noise=1.0)
+    path = run / "judgments.jsonl"
+    # keep two rows of one capability: every other capability has no r
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:2]))
+    out, result = _run(correlate, run, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "NaN" not in out
+    (report,) = json.loads(out)["runs"]
+    grounding = report["agreement"]["capabilities"][1]
+    assert grounding == {
+        "capability": "grounding",
+        "rows": 0,
+        "unparsed": 0,
+        "pearson": None,
+        "p_value": None,
+        "spearman": None,
+        "kendall": None,
+        "mae": None,
+        "alpha": None,
+    }
+
+
 def test_correlate_needs_a_run() -> None:
     _, result = _run(correlate)
     assert result.exit_code == 2

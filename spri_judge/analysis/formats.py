@@ -208,11 +208,12 @@ def render_breakdowns(
                     "judge": b.judge,
                     "strategy": b.strategy,
                     "source": b.source,
-                    "agreement": b.agreement.model_dump(mode="json"),
+                    # through pydantic's JSON, which writes NaN as null
+                    "agreement": json.loads(b.agreement.model_dump_json()),
                 }
                 for b in items
             ],
-            "comparisons": [c.model_dump(mode="json") for c in comparisons],
+            "comparisons": [json.loads(c.model_dump_json()) for c in comparisons],
         }
         return json.dumps(data, indent=2) + "\n"
     if format == "csv":
