@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from spri_judge.cli.options import (
     model_options,
     spri_options,
 )
-from spri_judge.cli.progress import print_summary, progress_bar
+from spri_judge.cli.progress import print_summary, run_with_progress
 from spri_judge.strategies import STRATEGIES, StrategySettings
 
 
@@ -131,14 +130,10 @@ def judge(
         limit=limit,
         rubrics=rubric_file,
     )
-    with progress_bar("row") as (start, advance):
-        try:
-            summary = asyncio.run(judge_async(job, on_row=advance, on_start=start))
-        except KeyboardInterrupt:
-            click.echo(
-                f"\nInterrupted. Finished rows are saved in {out}; run the same "
-                f"command with --out {out} to resume.",
-                err=True,
-            )
-            raise SystemExit(130) from None
+    summary = run_with_progress(
+        lambda start, advance: judge_async(job, on_row=advance, on_start=start),
+        "row",
+        f"Finished rows are saved in {out}; run the same command with --out {out} "
+        "to resume.",
+    )
     print_summary(f"Run written to {out}", summary)

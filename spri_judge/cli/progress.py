@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +34,22 @@ def progress_bar(
     finally:
         if "bar" in bar:
             bar["bar"].close()
+
+
+def run_with_progress(
+    job: Callable[
+        [Callable[[int], None], Callable[..., None]], Coroutine[Any, Any, RunSummary]
+    ],
+    unit: str,
+    resume_hint: str,
+) -> RunSummary:
+    """Run ``job(start, advance)`` under a progress bar; Ctrl-C says how to resume."""
+    with progress_bar(unit) as (start, advance):
+        try:
+            return asyncio.run(job(start, advance))
+        except KeyboardInterrupt:
+            click.echo(f"\nInterrupted. {resume_hint}", err=True)
+            raise SystemExit(130) from None
 
 
 def print_summary(title: str, summary: RunSummary) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -13,7 +12,7 @@ from spri_judge.cli.options import (
     model_options,
     spri_options,
 )
-from spri_judge.cli.progress import print_summary, progress_bar
+from spri_judge.cli.progress import print_summary, run_with_progress
 from spri_judge.strategies import StrategySettings
 
 
@@ -92,12 +91,9 @@ def rubrics(
         data_dir=data_dir,
         limit=limit,
     )
-    with progress_bar("rubric") as (start, advance):
-        try:
-            summary = asyncio.run(rubrics_async(job, on_done=advance, on_start=start))
-        except KeyboardInterrupt:
-            click.echo(
-                f"\nInterrupted. Rerun the same command to resume {out}.", err=True
-            )
-            raise SystemExit(130) from None
+    summary = run_with_progress(
+        lambda start, advance: rubrics_async(job, on_done=advance, on_start=start),
+        "rubric",
+        f"Rerun the same command to resume {out}.",
+    )
     print_summary(f"Rubrics written to {out}", summary)
