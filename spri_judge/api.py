@@ -7,7 +7,6 @@ call ``judge(...)`` directly and async code can await ``judge_async(...)``.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -22,7 +21,11 @@ from spri_judge.data.registry import Registry
 from spri_judge.errors import ConfigError
 from spri_judge.instance import ResponseRow
 from spri_judge.judgment import JudgedRow
-from spri_judge.rubric_file import read_rubric_file, write_rubric_file
+from spri_judge.rubric_file import (
+    append_rubric,
+    read_rubric_file,
+    write_rubric_file,
+)
 from spri_judge.run import (
     JUDGMENTS,
     MANIFEST,
@@ -61,6 +64,8 @@ class JudgeJob:
     rubrics: Path | None = None
     use_cache: bool = True
     cache_path: Path | None = None
+    generate_missing: bool = False
+    config_file: Path | None = None
 
 
 def _manifest(job: JudgeJob, source: Path, rows: int) -> RunManifest:
@@ -79,6 +84,9 @@ def _manifest(job: JudgeJob, source: Path, rows: int) -> RunManifest:
             "temperature": job.client.temperature,
             "limit": job.limit,
             "rubrics": str(job.rubrics) if job.rubrics else None,
+            "generate_missing": job.generate_missing,
+            "use_cache": job.use_cache,
+            "config_file": str(job.config_file) if job.config_file else None,
         },
         data_source=job.input,
         data_sha256=file_sha256(source),
@@ -131,9 +139,17 @@ def _check_rubric_coverage(
     if given is None:
         return
     missing = sorted({r.instance.id for r in rows} - set(given))
-    if missing and job.strategy == "oracle":
-        shown = ", ".join(missing[:5])
+    if not missing:
+        return
+    shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+    if job.strategy == "oracle":
         raise ConfigError(f"{job.rubrics} has no rubric for instances {shown}")
+    if not job.generate_missing:
+        raise ConfigError(
+            f"{job.rubrics} has no rubric for {len(missing)} instance(s): {shown}. "
+            "Regenerate the file with `spri-judge rubrics`, or pass "
+            "--generate-missing to draft the missing ones in this run."
+        )
 
 
 async def judge_async(
@@ -233,16 +249,14 @@ async def rubrics_async(
     book = RubricBook(strategy, client, cache=cache)
     summary = RunSummary(rows_total=len(instances), rows_skipped=len(have))
     job.out.parent.mkdir(parents=True, exist_ok=True)
-    with job.out.open("a", encoding="utf-8") as fh:
-        for next_done in asyncio.as_completed([book.get(i) for i in todo]):
-            result = await next_done
-            fh.write(json.dumps(result.model_dump(mode="json")) + "\n")
-            fh.flush()
-            have[result.instance_id] = result
-            summary.rows_done += 1
-            summary.parsed += result.accepted is True
-            if on_done is not None:
-                on_done(result)
+    for next_done in asyncio.as_completed([book.get(i) for i in todo]):
+        result = await next_done
+        append_rubric(job.out, result)
+        have[result.instance_id] = result
+        summary.rows_done += 1
+        summary.parsed += result.accepted is True
+        if on_done is not None:
+            on_done(result)
 
     # the final file is sorted by instance id, so it diffs well
     write_rubric_file(job.out, [have[k] for k in sorted(have)])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -12,10 +14,32 @@ from spri_judge.errors import InputError
 from spri_judge.strategies import RubricResult
 
 
+def _entries(path: Path) -> Iterator[tuple[int | None, dict[str, Any]]]:
+    if path.suffix != ".json":
+        yield from iter_jsonl(path)
+        return
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON ({exc.msg})", line=exc.lineno) from None
+    if not isinstance(table, dict):
+        raise InputError(path, "expected an object keyed by instance id")
+    for key, data in table.items():
+        if not isinstance(data, dict):
+            raise InputError(path, "expected an object", field=key)
+        yield None, {"instance_id": key, **data}
+
+
 def read_rubric_file(path: Path) -> dict[str, RubricResult]:
-    """Rubrics by instance id; the last line wins if an id repeats."""
+    """Rubrics by instance id, from JSONL or a ``.json`` object.
+
+    In JSONL the last line wins if an id repeats.
+    """
+    path = Path(path)
     out: dict[str, RubricResult] = {}
-    for line, data in iter_jsonl(Path(path)):
+    for line, data in _entries(path):
         if "instance_id" not in data:
             raise InputError(
                 path, "required field is missing", line=line, field="instance_id"
@@ -36,10 +60,37 @@ def read_rubric_file(path: Path) -> dict[str, RubricResult]:
 
 
 def write_rubric_file(path: Path, results: list[RubricResult]) -> None:
-    """Write rubrics atomically, one per line, keys in a stable order."""
+    """Write rubrics atomically in a stable order.
+
+    A ``.json`` path gets one indented object keyed by instance id, with
+    sorted keys: the form to commit, since a change shows as a few lines in a
+    diff. Any other path gets JSON Lines, one rubric per line.
+    """
+    ordered = sorted(results, key=lambda r: r.instance_id)
+    dumped = [r.model_dump(mode="json", exclude_none=True) for r in ordered]
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
-        for result in results:
-            data = result.model_dump(mode="json", exclude_none=True)
-            fh.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        if path.suffix == ".json":
+            table = {d.pop("instance_id"): d for d in dumped}
+            fh.write(json.dumps(table, ensure_ascii=False, sort_keys=True, indent=2))
+            fh.write("\n")
+        else:
+            for data in dumped:
+                fh.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
     tmp.replace(path)
+
+
+def append_rubric(path: Path, result: RubricResult) -> None:
+    """Add one rubric to a file as soon as it exists (resumable writing).
+
+    JSONL grows by a line; a ``.json`` file is rewritten whole, which is
+    cheap next to the model calls behind each rubric.
+    """
+    if path.suffix == ".json":
+        have = read_rubric_file(path) if path.is_file() else {}
+        have[result.instance_id] = result
+        write_rubric_file(path, list(have.values()))
+        return
+    with path.open("a", encoding="utf-8") as fh:
+        data = result.model_dump(mode="json", exclude_none=True)
+        fh.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")

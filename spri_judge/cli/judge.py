@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from spri_judge.cli.options import (
     client_settings,
@@ -59,6 +60,12 @@ def default_out(strategy: str, judge: str) -> Path:
     "instead of generating them (spri, oracle).",
 )
 @click.option(
+    "--generate-missing",
+    is_flag=True,
+    help="With --rubrics: draft rubrics for instances the file lacks "
+    "(otherwise that is an error).",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Run folder; an existing one is resumed. "
@@ -87,6 +94,7 @@ def judge(
     max_critiques: int,
     reference: bool,
     rubric_file: Path | None,
+    generate_missing: bool,
     out: Path | None,
     limit: int | None,
     random_seed: int,
@@ -106,9 +114,14 @@ def judge(
     `response` and optional `model_name`, `human_score`), or
     `biggen-human-eval` for BiGGen Bench's human-evaluation subset.
     """
-    from spri_judge.api import JudgeJob, judge_async
+    from spri_judge.api import RUBRIC_FILE_STRATEGIES, JudgeJob, judge_async
 
     out = out or default_out(strategy, judge_model)
+    ctx = click.get_current_context()
+    from_file = ctx.get_parameter_source("rubric_file") == ParameterSource.DEFAULT_MAP
+    if from_file and strategy not in RUBRIC_FILE_STRATEGIES:
+        # the project's rubric file serves the strategies that use rubrics
+        rubric_file = None
     job = JudgeJob(
         input=input,
         strategy=strategy,
@@ -129,6 +142,8 @@ def judge(
         data_dir=data_dir,
         limit=limit,
         rubrics=rubric_file,
+        generate_missing=generate_missing,
+        config_file=ctx.find_root().obj.get("config"),
     )
     summary = run_with_progress(
         lambda start, advance: judge_async(job, on_row=advance, on_start=start),

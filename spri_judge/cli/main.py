@@ -5,10 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from spri_judge import __version__
+from spri_judge.config import (
+    ProjectSettings,
+    command_defaults,
+    find_config,
+    load_settings,
+    read_toml,
+)
 from spri_judge.errors import SpriJudgeError
 
 DEBUG_ENV = "SPRI_JUDGE_DEBUG"
@@ -30,14 +38,46 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="spri-judge")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv: debug).")
-def cli(verbose: int) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Project settings file (default: the nearest spri-judge.toml, or "
+    "[tool.spri-judge] in pyproject.toml, at or above the working directory).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore project settings files.")
+@click.pass_context
+def cli(
+    ctx: click.Context, verbose: int, config_path: Path | None, no_config: bool
+) -> None:
     """Score model responses with instance-specific rubrics (SPRI) and
     baselines, and measure how well judges agree with people.
 
-    Set SPRI_JUDGE_DEBUG=1 to see full tracebacks.
+    Defaults come from a project file (spri-judge.toml or [tool.spri-judge]);
+    flags override them. Set SPRI_JUDGE_DEBUG=1 to see full tracebacks.
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"config": None}
+    if no_config:
+        return
+    found = _config(config_path)
+    if found is not None:
+        path, settings = found
+        ctx.obj["config"] = path
+        ctx.default_map = command_defaults(settings)
+
+
+def _config(path: Path | None) -> tuple[Path, ProjectSettings] | None:
+    if path is not None:
+        table = read_toml(path)
+        if path.name == "pyproject.toml":
+            table = table.get("tool", {}).get("spri-judge", {})
+        return path, load_settings(path, table)
+    found = find_config()
+    if found is None:
+        return None
+    return found[0], load_settings(*found)
 
 
 def _register() -> None:

@@ -16,7 +16,34 @@ from spri_judge.cli.progress import print_summary, run_with_progress
 from spri_judge.strategies import StrategySettings
 
 
-@click.command()
+class _DefaultGroup(click.Group):
+    """A group whose first argument, if not a subcommand, goes to ``generate``.
+
+    So `spri-judge rubrics INPUT ...` generates and `spri-judge rubrics diff`
+    compares, without a `generate` word users must remember.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        configured = bool((ctx.default_map or {}).get("generate", {}).get("input"))
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["generate", *args]
+        elif not args and configured:
+            # the project file names the input: `spri-judge rubrics` is enough
+            args = ["generate"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultGroup)
+def rubrics() -> None:
+    """SPRI rubrics as reviewed files: generate them, compare two versions.
+
+    `spri-judge rubrics INPUT --generator MODEL --critic MODEL --out FILE`
+    generates (same as `rubrics generate ...`); `spri-judge rubrics diff OLD
+    NEW` shows what changed.
+    """
+
+
+@rubrics.command()
 @click.argument("input", metavar="INPUT")
 @click.option(
     "--generator",
@@ -46,7 +73,7 @@ from spri_judge.strategies import StrategySettings
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N instances.")
 @model_options
 @data_dir_option
-def rubrics(
+def generate(
     input: str,
     generator: str,
     critic: str,
@@ -65,11 +92,14 @@ def rubrics(
     temperature: float,
     data_dir: str | None,
 ) -> None:
-    """Write SPRI rubrics for the instances of INPUT to a JSONL file.
+    """Write SPRI rubrics for the instances of INPUT to FILE.
 
     INPUT is read like `spri-judge judge` reads it; each instance gets one
-    rubric, whatever its number of responses. `judge --rubrics FILE` reuses
-    the file.
+    rubric, whatever its number of responses, with its provenance (generator,
+    critic, threshold, critiques made, the critic's last score and feedback,
+    prompt template hash, content hash). A FILE ending in .json is one
+    indented object sorted by instance id, the form to commit and review;
+    any other name gets JSON Lines. `judge --rubrics FILE` reuses the file.
     """
     from spri_judge.api import RubricJob, rubrics_async
 
@@ -97,3 +127,22 @@ def rubrics(
         f"Rerun the same command to resume {out}.",
     )
     print_summary(f"Rubrics written to {out}", summary)
+
+
+@rubrics.command()
+@click.argument("old", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def diff(old: Path, new: Path) -> None:
+    """Show what changed between rubric files OLD and NEW.
+
+    Lists added and removed instances, and for changed ones the provenance
+    that moved and a unified diff of the rubric text. Exits 1 when the files
+    differ, like diff(1).
+    """
+    from spri_judge.rubric_diff import diff_rubrics
+    from spri_judge.rubric_file import read_rubric_file
+
+    result = diff_rubrics(read_rubric_file(old), read_rubric_file(new))
+    for line in result.lines():
+        click.echo(line)
+    raise SystemExit(0 if result.same else 1)
