@@ -135,3 +135,6 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 def responses_file(tmp_path: Path, data_dir: Path) -> Path:
     rows = biggen_rows(data_dir, INSTANCE_IDS, ["model-a", "model-b"])
     return write_jsonl(tmp_path / "responses.jsonl", rows)
+
+
+pytest_plugins = ("pytester",)
