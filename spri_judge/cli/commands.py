@@ -6,8 +6,16 @@ import click
 
 from spri_judge.cli.cache import cache
 from spri_judge.cli.correlate import correlate
+from spri_judge.cli.gate import gate
 from spri_judge.cli.judge import judge
 from spri_judge.cli.leaderboard import leaderboard
 from spri_judge.cli.rubrics import rubrics
 
-ALL: tuple[click.Command, ...] = (judge, rubrics, cache, leaderboard, correlate)
+ALL: tuple[click.Command, ...] = (
+    judge,
+    rubrics,
+    cache,
+    leaderboard,
+    correlate,
+    gate,
+)
