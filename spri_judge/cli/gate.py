@@ -129,8 +129,10 @@ def gate(
     for line in result.lines:
         click.echo(line)
     if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
         junit.write_bytes(junit_xml(result, run=str(run)))
     if summary is not None:
+        summary.parent.mkdir(parents=True, exist_ok=True)
         with summary.open("a", encoding="utf-8") as fh:
             fh.write(markdown_summary(result, run=str(run)))
     if not result.passed:
