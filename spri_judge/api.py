@@ -247,7 +247,9 @@ async def rubrics_async(
     cache = _open_cache(job.use_cache, job.cache_path)
     client = model or LiteLLMClient(job.client, cache)
     book = RubricBook(strategy, client, cache=cache)
-    summary = RunSummary(rows_total=len(instances), rows_skipped=len(have))
+    summary = RunSummary(
+        rows_total=len(instances), rows_skipped=len(have), unit="rubrics"
+    )
     job.out.parent.mkdir(parents=True, exist_ok=True)
     for next_done in asyncio.as_completed([book.get(i) for i in todo]):
         result = await next_done

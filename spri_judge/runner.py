@@ -38,6 +38,7 @@ class RunSummary:
     failed: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     usage: Usage = field(default_factory=Usage)
+    unit: str = "rows"
 
     def count(self, row: JudgedRow) -> None:
         self.rows_done += 1
@@ -53,11 +54,23 @@ class RunSummary:
         failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failed.items()))
         faults = ", ".join(f"{k} {v}" for k, v in sorted(u.faults.items()))
         cost = f"${u.cost_usd:.4f}" if u.cost_usd else "unknown (no price for model)"
+        if self.unit == "rubrics":
+            head = [
+                f"rubrics   {self.rows_done} written now, {self.rows_skipped} "
+                f"already in the file, {self.rows_total} instances",
+                f"critic    accepted {self.parsed} of {self.rows_done} within "
+                "the critique cap",
+            ]
+        else:
+            head = [
+                f"rows      {self.rows_done} judged now, {self.rows_skipped} already "
+                f"done, {self.rows_total} in input",
+                f"scores    {self.parsed} parsed, {self.unparsed} unparsed, "
+                f"{sum(self.failed.values())} failed"
+                + (f" ({failed})" if failed else ""),
+            ]
         return [
-            f"rows      {self.rows_done} judged now, {self.rows_skipped} already "
-            f"done, {self.rows_total} in input",
-            f"scores    {self.parsed} parsed, {self.unparsed} unparsed, "
-            f"{sum(self.failed.values())} failed" + (f" ({failed})" if failed else ""),
+            *head,
             f"calls     {u.calls} to models, {u.cached_calls} from cache, "
             f"{u.retries} retried",
             f"faults    {faults or 'none'}",
