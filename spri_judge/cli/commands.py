@@ -9,6 +9,7 @@ from spri_judge.cli.correlate import correlate
 from spri_judge.cli.gate import gate
 from spri_judge.cli.judge import judge
 from spri_judge.cli.leaderboard import leaderboard
+from spri_judge.cli.report import report
 from spri_judge.cli.rubrics import rubrics
 
 ALL: tuple[click.Command, ...] = (
@@ -18,4 +19,5 @@ ALL: tuple[click.Command, ...] = (
     leaderboard,
     correlate,
     gate,
+    report,
 )
