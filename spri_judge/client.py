@@ -269,18 +269,15 @@ class LiteLLMClient:
 
 
 def _completion(response: Any, latency: float) -> Completion:
-    import litellm
-
     text = response.choices[0].message.content or ""
     usage = getattr(response, "usage", None)
-    try:
-        cost: float | None = litellm.completion_cost(completion_response=response)
-    except Exception:  # no price known for this model (local servers)
-        cost = None
+    # litellm prices each response as it builds it; asking again costs ~0.5 ms
+    hidden = getattr(response, "_hidden_params", None) or {}
+    cost = hidden.get("response_cost")
     return Completion(
         text=text,
         prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
         completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-        cost_usd=cost,
+        cost_usd=float(cost) if cost else None,
         latency_s=latency,
     )

@@ -63,11 +63,12 @@ def _feedback_text(output: str) -> str:
     return text.strip() or output.strip()
 
 
-def _is_quote(output: str, match: re.Match[str], response: str | None) -> bool:
-    if not response or _squash(match.group(0)) not in _squash(response):
+def _is_quote(output: str, match: re.Match[str], squashed_response: str) -> bool:
+    if not squashed_response:
         return False
-    closes_output = _TRAILER.match(output, match.end()) is not None
-    return not closes_output
+    if _TRAILER.match(output, match.end()) is not None:
+        return False  # the marker closes the output: the judge's own last word
+    return _squash(match.group(0)) in squashed_response
 
 
 def _squash(text: str) -> str:
@@ -115,8 +116,11 @@ def parse_judgment(output: str, response: str | None = None) -> ParseResult:
     return ParseResult(None, feedback, problem)
 
 
-def to_judgment(output: str, response: str | None = None) -> Judgment:
-    result = parse_judgment(output, response)
+def to_judgment(
+    output: str, response: str | None = None, parsed: ParseResult | None = None
+) -> Judgment:
+    """A Judgment from raw output (``parsed``: a parse already made of it)."""
+    result = parsed or parse_judgment(output, response)
     return Judgment(
         feedback=result.feedback,
         score=result.score,

@@ -30,6 +30,8 @@ def _env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
         autoescape=False,
+        # templates ship with the package: no need to stat them on every render
+        auto_reload=False,
     )
 
 

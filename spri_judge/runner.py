@@ -163,20 +163,28 @@ async def run_rows(
     book: RubricBook,
     on_row: Callable[[JudgedRow], None] | None = None,
 ) -> list[JudgedRow]:
-    """Judge ``rows`` concurrently, writing each as soon as it is finished."""
-    tasks = [
+    """Judge ``rows`` concurrently, writing each as soon as it is finished.
+
+    Rows that finish in the same turn of the event loop are written and
+    synced together, then reported: on disk before reported, one sync each.
+    """
+    pending = {
         asyncio.ensure_future(judge_row(row, strategy, book, model)) for row in rows
-    ]
+    }
     done: list[JudgedRow] = []
     try:
-        for next_done in asyncio.as_completed(tasks):
-            judged = await next_done
-            writer.write(judged)
-            done.append(judged)
+        while pending:
+            finished, pending = await asyncio.wait(
+                pending, return_when=asyncio.FIRST_COMPLETED
+            )
+            batch = [task.result() for task in finished]
+            writer.write_many(batch)
+            done.extend(batch)
             if on_row is not None:
-                on_row(judged)
+                for judged in batch:
+                    on_row(judged)
     finally:
-        for task in tasks:
+        for task in pending:
             task.cancel()
     return done
 

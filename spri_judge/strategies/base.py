@@ -120,7 +120,7 @@ class Caller:
         output = await self._call(stage, step, iteration, model, template, messages)
         parsed = parse_judgment(output, response)
         if parsed.score is not None:
-            return to_judgment(output, response)
+            return to_judgment(output, response, parsed)
 
         # one retry, reminding the model of the format
         reminder = render_text("format_reminder", problem=parsed.error)
@@ -134,9 +134,7 @@ class Caller:
         judged = to_judgment(second, response)
         if judged.score is None:
             # keep the first output: it is what the model meant to say
-            return to_judgment(output, response).model_copy(
-                update={"parse_error": judged.parse_error or parsed.error}
-            )
+            return to_judgment(output, response, parsed)
         return judged
 
 
