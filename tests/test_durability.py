@@ -198,3 +198,32 @@ def test_sigkill_twenty_times_then_resume_equals_an_uninterrupted_run(
     assert _final_rows(out) == _final_rows(reference)
     # finished calls come from the cache; only calls cut off in flight repeat
     assert srv.call_count <= calls_uninterrupted + kills * 4
+
+
+def test_the_api_key_reaches_no_output_or_file(
+    brain: Brain, responses_file: Path, data_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    secret = "sk-test-7f3a9c1e5b"
+    monkeypatch.setenv("SPRI_JUDGE_API_KEY", secret)
+    out = tmp_path / "run"
+    with ScriptedServer(brain, fault_sequence=["500", "503"]) as srv:
+        result = judge(
+            srv, responses_file, out, data_dir, "--retries", "0", "--concurrency", "1"
+        )
+    assert secret not in result.output
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert secret not in path.read_text(), path
+    failed = [r for r in read_rows(out) if r.error]
+    assert failed and all(secret not in (r.error or "") for r in failed)
+
+
+def test_the_client_uses_the_key_but_never_shows_it(monkeypatch) -> None:
+    from spri_judge.client import ClientSettings, LiteLLMClient, _scrub
+
+    secret = "sk-test-0d9e8f"
+    monkeypatch.setenv("SPRI_JUDGE_API_KEY", secret)
+    client = LiteLLMClient(ClientSettings(api_base="http://127.0.0.1:9/v1"))
+    assert client._api_key == secret
+    assert secret not in repr(ClientSettings(api_key=secret))
+    assert _scrub(f"401: bad key {secret}", secret) == "401: bad key ***"
