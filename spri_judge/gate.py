@@ -29,14 +29,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from spri_judge.errors import ConfigError, InputError
+from spri_judge.errors import ConfigError
 from spri_judge.judgment import JudgedRow
-from spri_judge.run import JUDGMENTS, RunManifest, read_manifest, read_rows
 
 # floating-point noise must not fail a gate whose value equals its threshold
 TOLERANCE = 1e-9
@@ -385,22 +383,6 @@ def _format_pair(
         if value is None or shown != limit or abs(value - threshold) <= TOLERANCE:
             return shown, limit
     return shown, limit
-
-
-def load_run(path: str | Path) -> tuple[RunManifest, list[JudgedRow]]:
-    """A run folder's manifest and rows, without loading pandas.
-
-    Raises:
-        InputError: if the path is not a run folder or holds no rows.
-    """
-    run_dir = Path(path)
-    if not run_dir.is_dir():
-        raise InputError(run_dir, "no such run folder (a folder with manifest.json)")
-    manifest = read_manifest(run_dir)
-    rows = read_rows(run_dir)
-    if not rows:
-        raise InputError(run_dir / JUDGMENTS, "holds no judged rows")
-    return manifest, rows
 
 
 def junit_xml(result: GateResult, *, run: str = "") -> bytes:

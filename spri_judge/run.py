@@ -94,6 +94,31 @@ def read_rows(run_dir: Path) -> list[JudgedRow]:
     return list(rows.values())
 
 
+def load_run(path: str | Path) -> tuple[RunManifest, list[JudgedRow]]:
+    """A finished or partial run's manifest and rows, checked for use.
+
+    Raises:
+        InputError: naming the folder or file (and line and field) when the
+            path is not a run folder, its files are malformed, or it holds no
+            judged rows.
+    """
+    run_dir = Path(path)
+    if not run_dir.exists():
+        raise InputError(run_dir, "no such run folder")
+    if not run_dir.is_dir():
+        raise InputError(
+            run_dir, "not a run folder: a run is a folder holding manifest.json"
+        )
+    manifest = read_manifest(run_dir)
+    judgments = run_dir / JUDGMENTS
+    if not judgments.is_file():
+        raise InputError(judgments, "missing: this run has no judged rows yet")
+    rows = read_rows(run_dir)
+    if not rows:
+        raise InputError(judgments, "holds no judged rows")
+    return manifest, rows
+
+
 class RowWriter:
     """Appends judged rows to a run file, each on disk before it is reported."""
 

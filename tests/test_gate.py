@@ -19,11 +19,10 @@ from spri_judge.gate import (
     GateConfig,
     evaluate_gate,
     junit_xml,
-    load_run,
     markdown_summary,
 )
 from spri_judge.judgment import JudgedRow
-from spri_judge.run import JUDGMENTS, RunManifest, write_manifest
+from spri_judge.run import JUDGMENTS, RunManifest, load_run, write_manifest
 
 HOSTILE = 'bad </system-out><script>alert("x")</script> & \x1b[31m | `pwn`'
 

@@ -10,8 +10,7 @@ import pandas as pd
 from spri_judge.analysis.frames import frame_from_rows
 from spri_judge.analysis.released import Unavailable, load_released
 from spri_judge.data.registry import Registry
-from spri_judge.errors import InputError
-from spri_judge.run import JUDGMENTS, read_manifest, read_rows
+from spri_judge.run import load_run
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,24 +36,11 @@ def read_run_folder(path: str | Path) -> ScoredRun:
             path is not a run folder, its manifest or judgments are malformed,
             or it holds no judged rows.
     """
-    run_dir = Path(path)
-    if not run_dir.exists():
-        raise InputError(run_dir, "no such run folder")
-    if not run_dir.is_dir():
-        raise InputError(
-            run_dir, "not a run folder: a run is a folder holding manifest.json"
-        )
-    manifest = read_manifest(run_dir)
-    judgments = run_dir / JUDGMENTS
-    if not judgments.is_file():
-        raise InputError(judgments, "missing: this run has no judged rows yet")
-    rows = read_rows(run_dir)
-    if not rows:
-        raise InputError(judgments, "holds no judged rows")
+    manifest, rows = load_run(path)
     return ScoredRun(
         judge=manifest.judge,
         strategy=manifest.strategy_label,
-        source=str(run_dir),
+        source=str(path),
         frame=frame_from_rows(rows),
     )
 

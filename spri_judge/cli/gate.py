@@ -102,9 +102,9 @@ def gate(
         GateConfig,
         evaluate_gate,
         junit_xml,
-        load_run,
         markdown_summary,
     )
+    from spri_judge.run import load_run
 
     # settings first, so a usage mistake stops before any file is read
     if (baseline is None) != (max_drop is None):

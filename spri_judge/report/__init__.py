@@ -35,11 +35,12 @@ from spri_judge.analysis.agreement import agreement as measure_agreement
 from spri_judge.analysis.formats import Breakdown, breakdown_grid, fmt
 from spri_judge.analysis.frames import frame_from_rows
 from spri_judge.data.loaders import file_sha256, load_responses
-from spri_judge.errors import ConfigError, InputError
+from spri_judge.errors import ConfigError
 from spri_judge.instance import CAPABILITIES, ResponseRow
 from spri_judge.judgment import CallRecord, JudgedRow
 from spri_judge.rubric import Rubric
-from spri_judge.run import JUDGMENTS, RunManifest, read_manifest, read_rows
+from spri_judge.run import RunManifest
+from spri_judge.run import load_run as read_run
 
 __all__ = ["ReportRun", "build_report", "load_inputs", "load_run"]
 
@@ -68,14 +69,8 @@ def load_run(path: str | Path) -> ReportRun:
         InputError: naming the folder or file when it is not a run folder,
             its files are malformed, or it holds no judged rows.
     """
-    run_dir = Path(path)
-    if not run_dir.is_dir():
-        raise InputError(run_dir, "not a run folder (a folder with manifest.json)")
-    manifest = read_manifest(run_dir)
-    rows = read_rows(run_dir)
-    if not rows:
-        raise InputError(run_dir / JUDGMENTS, "holds no judged rows")
-    return ReportRun(source=str(run_dir), manifest=manifest, rows=rows)
+    manifest, rows = read_run(path)
+    return ReportRun(source=str(path), manifest=manifest, rows=rows)
 
 
 def load_inputs(
