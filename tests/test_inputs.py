@@ -78,6 +78,12 @@ def test_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "run").exists()
 
 
+def test_minus_one_human_score_means_no_label(tmp_path: Path) -> None:
+    row = {**GOOD, "human_score": -1}
+    rows = loaders.load_responses(write(tmp_path / "in.jsonl", [json.dumps(row)]))
+    assert rows[0].human_score is None
+
+
 def test_missing_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         loaders.load_responses(tmp_path / "nope.jsonl")

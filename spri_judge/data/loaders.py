@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from spri_judge.data.registry import Registry
 from spri_judge.errors import InputError
 from spri_judge.instance import Instance, ResponseRow
 from spri_judge.rubric import Rubric, rubric_from_mapping
+
+log = logging.getLogger(__name__)
 
 HUMAN_EVAL = "biggen-human-eval"
 
@@ -99,6 +102,18 @@ def instance_from_mapping(data: dict[str, Any]) -> Instance:
     return Instance.model_validate(fields)
 
 
+# BiGGen's human-evaluation data marks a response nobody scored with -1
+_NO_LABEL = -1
+
+
+def _human_score(path: Path, line: int, value: Any) -> Any:
+    if value is None or value == "" or value == _NO_LABEL:
+        if value == _NO_LABEL:
+            log.info("%s, line %d: human_score -1 read as no label", path, line)
+        return None
+    return value
+
+
 def _row_from_mapping(path: Path, line: int, data: dict[str, Any]) -> ResponseRow:
     for name in ("id", "input", "response"):
         if name not in data:
@@ -109,7 +124,7 @@ def _row_from_mapping(path: Path, line: int, data: dict[str, Any]) -> ResponseRo
             instance=instance,
             response=data["response"],
             model_name=str(data.get("model_name") or "unknown"),
-            human_score=data.get("human_score"),
+            human_score=_human_score(path, line, data.get("human_score")),
         )
     except _RubricFieldError as exc:
         raise InputError(path, str(exc), line=line, field="score_rubric") from None
@@ -121,7 +136,8 @@ def load_responses(path: str | Path, limit: int | None = None) -> list[ResponseR
     """Read a judged-response JSONL file: instance fields plus ``response``.
 
     Optional fields: ``model_name`` (the response's model), ``human_score``
-    (1-5), ``capability``, ``system_prompt``, ``reference_answer`` and
+    (1-5; -1, BiGGen's mark for an unscored response, reads as no label),
+    ``capability``, ``system_prompt``, ``reference_answer`` and
     ``score_rubric`` (the gold rubric). Rows must be unique per (id, model).
     """
     path = Path(path)
