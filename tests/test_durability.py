@@ -227,3 +227,77 @@ def test_the_client_uses_the_key_but_never_shows_it(monkeypatch) -> None:
     assert client._api_key == secret
     assert secret not in repr(ClientSettings(api_key=secret))
     assert _scrub(f"401: bad key {secret}", secret) == "401: bad key ***"
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(
+    brain: Brain, data_dir: Path, tmp_path: Path
+) -> None:
+    ids = [f"planning_travel_plan_{i}" for i in range(10)]
+    src = write_jsonl(tmp_path / "in.jsonl", biggen_rows(data_dir, ids, list("ab")))
+    out = tmp_path / "run"
+    with ScriptedServer(brain, latency=0.3) as srv:
+        args = [
+            sys.executable,
+            "-m",
+            "spri_judge",
+            "judge",
+            str(src),
+            "--strategy",
+            "vanilla",
+            "--judge",
+            "openai/judge",
+            "--api-base",
+            srv.url,
+            "--out",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+            "--concurrency",
+            "2",
+        ]
+        proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        judgments = out / "judgments.jsonl"
+        while time.monotonic() < deadline:
+            if judgments.is_file() and judgments.read_text().count("\n") >= 2:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert f"--out {out}" in err and "resume" in err
+        saved = judgments.read_text().splitlines()
+        assert 2 <= len(saved) < 20
+        assert all(json.loads(line)["score"] for line in saved)
+
+        resumed = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert resumed.returncode == 0, resumed.stderr
+        assert f"{20 - len(saved)} judged now, {len(saved)} already done" in (
+            resumed.stdout
+        )
+
+
+def test_requests_per_minute_spaces_call_starts(server) -> None:
+    import asyncio
+
+    from spri_judge.client import ClientSettings, LiteLLMClient
+
+    client = LiteLLMClient(
+        ClientSettings(api_base=server.url, requests_per_minute=600, concurrency=8)
+    )
+
+    async def burst() -> None:
+        # a first call pays litellm's one-time set-up, which would bunch arrivals
+        await client.complete("openai/x", [{"role": "user", "content": "warm"}])
+        await asyncio.sleep(0.2)
+        server.reset()
+        messages = [{"role": "user", "content": "hi"}]
+        await asyncio.gather(*(client.complete("openai/x", messages) for _ in range(6)))
+
+    asyncio.run(burst())
+    starts = sorted(c.timestamp for c in server.calls)
+    # 600 a minute: one start every 0.1 s, however many may be in flight
+    assert len(starts) == 6
+    assert starts[-1] - starts[0] >= 0.45
