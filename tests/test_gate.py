@@ -18,9 +18,8 @@ from spri_judge.errors import ConfigError
 from spri_judge.gate import (
     GateConfig,
     evaluate_gate,
-    junit_xml,
-    markdown_summary,
 )
+from spri_judge.gate_reports import junit_xml, markdown_summary
 from spri_judge.judgment import JudgedRow
 from spri_judge.run import JUDGMENTS, RunManifest, load_run, write_manifest
 

@@ -101,9 +101,8 @@ def gate(
     from spri_judge.gate import (
         GateConfig,
         evaluate_gate,
-        junit_xml,
-        markdown_summary,
     )
+    from spri_judge.gate_reports import junit_xml, markdown_summary
     from spri_judge.run import load_run
 
     # settings first, so a usage mistake stops before any file is read
