@@ -58,6 +58,12 @@ def cli(
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # litellm logs every call at INFO; that is debug detail in our terms
+    # (it prints through a handler of its own, so it does not propagate)
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        lite = logging.getLogger(name)
+        lite.setLevel(level if verbose >= 2 else logging.WARNING)
+        lite.propagate = False
     ctx.obj = {"config": None}
     if no_config:
         return
