@@ -16,7 +16,12 @@ from pathlib import Path
 from spri_judge import __version__
 from spri_judge.cache import CallCache
 from spri_judge.client import ChatModel, ClientSettings, LiteLLMClient
-from spri_judge.data.loaders import file_sha256, load_responses, resolve_input
+from spri_judge.data.loaders import (
+    file_sha256,
+    load_instances,
+    load_responses,
+    resolve_input,
+)
 from spri_judge.data.registry import Registry
 from spri_judge.errors import ConfigError
 from spri_judge.instance import ResponseRow
@@ -234,7 +239,7 @@ async def rubrics_async(
     started = time.perf_counter()
     registry = Registry(job.data_dir)
     source = resolve_input(job.input, registry)
-    instances = {r.instance.id: r.instance for r in load_responses(source)}
+    instances = load_instances(source)
     if job.limit is not None:
         instances = dict(list(instances.items())[: job.limit])
     strategy = make_strategy("spri", job.settings, registry)

@@ -84,6 +84,18 @@ def test_minus_one_human_score_means_no_label(tmp_path: Path) -> None:
     assert rows[0].human_score is None
 
 
+def test_instances_load_with_or_without_responses(tmp_path: Path) -> None:
+    bare = {"id": "b", "input": "Name a prime.", "capability": "reasoning"}
+    path = write(
+        tmp_path / "in.jsonl", [json.dumps(GOOD), json.dumps(GOOD), json.dumps(bare)]
+    )
+    instances = loaders.load_instances(path)
+    assert list(instances) == ["a", "b"]
+    assert instances["b"].capability == "reasoning"
+    with pytest.raises(InputError, match="line 1, field 'input'"):
+        loaders.load_instances(write(tmp_path / "bad.jsonl", ['{"id": "x"}']))
+
+
 def test_missing_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         loaders.load_responses(tmp_path / "nope.jsonl")

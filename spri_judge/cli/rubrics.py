@@ -94,8 +94,10 @@ def generate(
 ) -> None:
     """Write SPRI rubrics for the instances of INPUT to FILE.
 
-    INPUT is read like `spri-judge judge` reads it; each instance gets one
-    rubric, whatever its number of responses, with its provenance (generator,
+    INPUT is a JSONL file of instances (`id`, `input`, optional
+    `system_prompt`, `capability`, ...), with or without responses, or
+    `biggen-human-eval`; each instance gets one rubric, whatever its number
+    of responses, with its provenance (generator,
     critic, threshold, critiques made, the critic's last score and feedback,
     prompt template hash, content hash). A FILE ending in .json is one
     indented object sorted by instance id, the form to commit and review;

@@ -162,6 +162,35 @@ def load_responses(path: str | Path, limit: int | None = None) -> list[ResponseR
     return rows
 
 
+def load_instances(path: str | Path) -> dict[str, Instance]:
+    """The distinct instances of a file, responses optional, in file order.
+
+    Reads the judge input format (rows with ``response``) or bare instances
+    (``id``, ``input`` and the optional instance fields); the first row of an
+    id defines it.
+    """
+    path = Path(path)
+    out: dict[str, Instance] = {}
+    for line, data in iter_jsonl(path):
+        for name in ("id", "input"):
+            if name not in data:
+                raise InputError(
+                    path, "required field is missing", line=line, field=name
+                )
+        if str(data["id"]) in out:
+            continue
+        try:
+            instance = instance_from_mapping(data)
+        except _RubricFieldError as exc:
+            raise InputError(path, str(exc), line=line, field="score_rubric") from None
+        except ValidationError as exc:
+            raise _validation_error(path, line, exc) from None
+        out[instance.id] = instance
+    if not out:
+        raise InputError(path, "the file holds no rows")
+    return out
+
+
 def resolve_input(source: str, registry: Registry) -> Path:
     """The file behind a judge INPUT: a path, or the name of an upstream set."""
     if source == HUMAN_EVAL:
