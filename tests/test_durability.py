@@ -130,6 +130,10 @@ def test_an_empty_output_is_counted_and_marked(
     assert "8 to models" in result.output
 
 
+def _line_count(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.is_file() else 0
+
+
 def _final_rows(out: Path) -> list[tuple[str, str, int | None]]:
     lines = (out / "judgments.jsonl").read_text().splitlines()
     rows = [json.loads(x) for x in lines]
@@ -139,13 +143,21 @@ def _final_rows(out: Path) -> list[tuple[str, str, int | None]]:
 def test_sigkill_twenty_times_then_resume_equals_an_uninterrupted_run(
     brain: Brain, data_dir: Path, tmp_path: Path
 ) -> None:
-    ids = [f"planning_travel_plan_{i}" for i in range(10)]
+    ids = [
+        f"{task}_{i}"
+        for task in (
+            "planning_travel_plan",
+            "reasoning_abductive",
+            "grounding_demo_vs_instruction",
+        )
+        for i in range(10)
+    ]
     src = write_jsonl(tmp_path / "in.jsonl", biggen_rows(data_dir, ids, list("abcd")))
     env = {**os.environ, "SPRI_JUDGE_CALL_CACHE": str(tmp_path / "calls.sqlite")}
     rng = random.Random(7)
-    with ScriptedServer(brain, latency=0.02) as srv:
+    with ScriptedServer(brain, latency=0.2) as srv:
 
-        def command(out: Path) -> list[str]:
+        def command(out: Path, concurrency: int = 4) -> list[str]:
             return [
                 sys.executable,
                 "-m",
@@ -165,12 +177,13 @@ def test_sigkill_twenty_times_then_resume_equals_an_uninterrupted_run(
                 "--data-dir",
                 str(data_dir),
                 "--concurrency",
-                "4",
+                str(concurrency),
             ]
 
         reference = tmp_path / "reference"
+        # the reference is the same run, uninterrupted (faster: more calls at once)
         subprocess.run(
-            command(reference),
+            command(reference, concurrency=32),
             env={**env, "SPRI_JUDGE_CALL_CACHE": str(tmp_path / "ref.sqlite")},
             check=True,
             capture_output=True,
@@ -179,22 +192,33 @@ def test_sigkill_twenty_times_then_resume_equals_an_uninterrupted_run(
         srv.reset()
 
         out = tmp_path / "killed"
+        judgments = out / "judgments.jsonl"
         kills = 0
         for _ in range(20):
+            before = _line_count(judgments)
             proc = subprocess.Popen(
                 command(out),
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(0.5, 3.0))
+            # kill mid-run: once this process has written a row, at a random
+            # moment after (mid-call, mid-write or between rows)
+            deadline = time.monotonic() + 60
+            while (
+                proc.poll() is None
+                and _line_count(judgments) == before
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0, 0.3))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.wait()
         subprocess.run(command(out), env=env, check=True, capture_output=True)
 
-    assert kills >= 10, "most runs must really have been killed mid-way"
+    assert kills == 20, "every run must really have been killed mid-way"
     assert _final_rows(out) == _final_rows(reference)
     # finished calls come from the cache; only calls cut off in flight repeat
     assert srv.call_count <= calls_uninterrupted + kills * 4
