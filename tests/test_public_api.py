@@ -55,3 +55,26 @@ def test_commands_that_call_no_model_never_import_litellm() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def _commands(group: object, prefix: str = "") -> list[tuple[str, object]]:
+    import click
+
+    out = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        out.append((prefix + name, command))
+        if isinstance(command, click.Group):
+            out += _commands(command, prefix + name + " ")
+    return out
+
+
+def test_every_command_and_option_has_help() -> None:
+    import click
+
+    from spri_judge.cli.main import cli
+
+    for name, command in _commands(cli):
+        assert command.help, f"{name} has no help text"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts[0]} has no help text"
