@@ -137,3 +137,24 @@ def test_registry_caches_what_it_finds(data_dir: Path, tmp_path: Path) -> None:
     cached.write_bytes((data_dir / p.mirror_path).read_bytes())
     registry = Registry(None, cache=tmp_path / "cache", offline=True)
     assert registry.path(p.name) == cached
+
+
+def test_data_list_and_fetch(data_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["data", "list", "--data-dir", str(data_dir)])
+    assert listed.exit_code == 0, listed.output
+    assert "mirror   spri/flask-rubrics" in listed.output
+    assert "missing  spri/human-eval" in listed.output
+
+    fetched = runner.invoke(
+        cli, ["data", "fetch", "spri/seed-principles", "--data-dir", str(data_dir)]
+    )
+    assert fetched.exit_code == 0, fetched.output
+    assert fetched.output.startswith("ok       spri/seed-principles")
+
+    # offline and unmirrored: every miss is reported, then exit 1
+    missing = runner.invoke(
+        cli, ["data", "fetch", "spri/human-eval", "--data-dir", str(tmp_path)]
+    )
+    assert missing.exit_code == 1
+    assert "missing  spri/human-eval" in missing.output

@@ -6,6 +6,7 @@ import click
 
 from spri_judge.cli.cache import cache
 from spri_judge.cli.correlate import correlate
+from spri_judge.cli.data import data
 from spri_judge.cli.gate import gate
 from spri_judge.cli.judge import judge
 from spri_judge.cli.leaderboard import leaderboard
@@ -20,4 +21,5 @@ ALL: tuple[click.Command, ...] = (
     correlate,
     gate,
     report,
+    data,
 )

@@ -143,6 +143,25 @@ class Registry:
             f"holds {p.mirror_path}, or go online once to cache it."
         )
 
+    def locate(self, name: str) -> tuple[str, Path | None]:
+        """Where ``name`` is now, without downloading: mirror, cache or missing.
+
+        A file that is present but does not match its pin is reported as
+        ``corrupt``.
+        """
+        p = pin(name)
+        places = [("cache", self.cache / p.mirror_path)]
+        if self.data_dir is not None:
+            places.insert(0, ("mirror", self.data_dir / p.mirror_path))
+        for where, candidate in places:
+            if candidate.is_file():
+                try:
+                    verify(p, candidate.read_bytes(), str(candidate))
+                except DataIntegrityError:
+                    return "corrupt", candidate
+                return where, candidate
+        return "missing", None
+
     def available(self, name: str) -> bool:
         """Whether ``name`` can be had, without raising."""
         try:
