@@ -1,4 +1,5 @@
-"""Test helpers: a scripted OpenAI-compatible server driven through litellm."""
+"""Test helpers: a scripted OpenAI-compatible server driven through litellm,
+and a fake model (``spri_judge.testing.fake``) for unit tests."""
 
 from __future__ import annotations
 
