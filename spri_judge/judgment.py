@@ -44,6 +44,13 @@ class Judgment(BaseModel):
     def parsed(self) -> bool:
         return self.score is not None
 
+    def revised_by(self, refined: Judgment) -> Judgment:
+        """The judgment to keep after a refinement.
+
+        An unreadable refinement does not erase a readable judgment.
+        """
+        return refined if refined.parsed or not self.parsed else self
+
 
 class JudgedRow(BaseModel):
     """One line of a run's ``judgments.jsonl``."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spri_judge.cache import CallCache
+from spri_judge.cache import CallCache, request_key
 from spri_judge.client import ClientSettings, LiteLLMClient
 from spri_judge.data.registry import Registry
 from spri_judge.errors import ModelCallError
@@ -84,7 +84,8 @@ class PairJudge:
     ) -> Verdict:
         """Judge ``response`` to ``input``; a given ``rubric`` is used as is."""
         instance = Instance(
-            id=id or f"pair-{abs(hash((system_prompt, input))):x}",
+            id=id
+            or "pair-" + request_key({"system": system_prompt, "input": input})[:16],
             capability=capability,
             system_prompt=system_prompt,
             input=input,

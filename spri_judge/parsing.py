@@ -127,8 +127,3 @@ def to_judgment(
         raw_output=output,
         parse_error=result.error,
     )
-
-
-def parse_critic_score(output: str) -> int | None:
-    """The critic's 1-5 grade of a rubric or judgment (same formats)."""
-    return parse_judgment(output).score

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -192,7 +191,3 @@ async def run_rows(
 def pending_rows(rows: list[ResponseRow], finished: set[str]) -> list[ResponseRow]:
     """Rows still to judge: not yet in the run file with a judgment."""
     return [r for r in rows if r.key not in finished]
-
-
-def elapsed(since: float) -> float:
-    return time.perf_counter() - since

@@ -150,10 +150,6 @@ class Strategy(ABC):
         """Raise ConfigError before any call if the rows cannot be judged."""
         return None
 
-    @property
-    def has_stage1(self) -> bool:
-        return False
-
     def rubric_cache_key(self, instance: Instance) -> str | None:
         """Key under which stage 1's result may be cached; None: not cached."""
         return None

@@ -28,7 +28,5 @@ class SelfRefine(Vanilla):
                 context={**context, "judgment": current.raw_output},
                 response=row.response,
             )
-            # an unreadable refinement does not erase a readable judgment
-            if refined.parsed or not current.parsed:
-                current = refined
+            current = current.revised_by(refined)
         return current

@@ -28,12 +28,23 @@ from spri_judge.strategies.base import (
     StrategySettings,
 )
 
+# the prompts stage 1 uses: a change to any of them makes new rubrics
+RUBRIC_TEMPLATES = ("rubric_generate", "rubric_critique", "rubric_refine")
+
 
 @dataclass(frozen=True)
 class Critique:
     score: int | None
     feedback: str
     iteration: int
+
+    def accepts(self, threshold: int) -> bool:
+        return self.score is not None and self.score >= threshold
+
+
+def rubric_templates_hash() -> str:
+    """One short hash over every stage-1 template (provenance, cache key)."""
+    return request_key({"templates": [template_hash(t) for t in RUBRIC_TEMPLATES]})[:12]
 
 
 class Spri(Strategy):
@@ -49,10 +60,6 @@ class Spri(Strategy):
         super().__init__(settings)
         self.registry = registry
 
-    @property
-    def has_stage1(self) -> bool:
-        return True
-
     def rubric_cache_key(self, instance: Instance) -> str | None:
         s = self.settings
         return request_key(
@@ -64,10 +71,7 @@ class Spri(Strategy):
                 "threshold": s.threshold,
                 "max_critiques": s.max_critiques,
                 "with_reference": s.with_reference,
-                "templates": [
-                    template_hash(t)
-                    for t in ("rubric_generate", "rubric_critique", "rubric_refine")
-                ],
+                "templates": rubric_templates_hash(),
             }
         )
 
@@ -107,10 +111,10 @@ class Spri(Strategy):
         """Critique, refine below the threshold, stop at the cap."""
         for i in range(1, self.settings.max_critiques + 1):
             verdict = await critique(i)
-            accepted = (
-                verdict.score is not None and verdict.score >= self.settings.threshold
-            )
-            if accepted or i == self.settings.max_critiques:
+            if (
+                verdict.accepts(self.settings.threshold)
+                or i == self.settings.max_critiques
+            ):
                 return verdict, i
             await refine(verdict)
         raise AssertionError("unreachable: the loop returns at the cap")
@@ -185,8 +189,8 @@ class Spri(Strategy):
             iterations=iterations,
             critic_score=final.score,
             critic_feedback=final.feedback,
-            accepted=final.score is not None and final.score >= self.settings.threshold,
-            template_hash=template_hash("rubric_generate"),
+            accepted=final.accepts(self.settings.threshold),
+            template_hash=rubric_templates_hash(),
             content_hash=rubric.content_hash(),
             trace=list(caller.records),
         )
@@ -227,9 +231,7 @@ class Spri(Strategy):
                 context=context,
                 response=row.response,
             )
-            # an unreadable refinement does not erase a readable judgment
-            if refined.parsed or not state["judgment"].parsed:
-                state["judgment"] = refined
+            state["judgment"] = state["judgment"].revised_by(refined)
 
         await self._critique_loop(critique, refine)
         return state["judgment"]
