@@ -20,24 +20,16 @@ from spri_judge.testing.server import ScriptedServer
 from .conftest import Brain, biggen_rows, write_jsonl
 
 
+def judge_args(srv: ScriptedServer, src: Path, out: Path, data: Path) -> list[str]:
+    """A vanilla judge command line against the scripted server."""
+    return [
+        "judge", str(src), "--strategy", "vanilla", "--judge", "openai/judge",
+        "--api-base", srv.url, "--out", str(out), "--data-dir", str(data),
+    ]  # fmt: skip
+
+
 def judge(srv: ScriptedServer, src: Path, out: Path, data: Path, *extra: str):
-    args = [
-        "judge",
-        str(src),
-        "--strategy",
-        "vanilla",
-        "--judge",
-        "openai/judge",
-        "--api-base",
-        srv.url,
-        "--out",
-        str(out),
-        "--data-dir",
-        str(data),
-        "--timeout",
-        "5",
-        *extra,
-    ]
+    args = [*judge_args(srv, src, out, data), "--timeout", "5", *extra]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result
@@ -158,27 +150,13 @@ def test_sigkill_twenty_times_then_resume_equals_an_uninterrupted_run(
     with ScriptedServer(brain, latency=0.2) as srv:
 
         def command(out: Path, concurrency: int = 4) -> list[str]:
+            # a later --strategy overrides the vanilla default of judge_args
             return [
-                sys.executable,
-                "-m",
-                "spri_judge",
-                "judge",
-                str(src),
-                "--strategy",
-                "spri",
-                "--judge",
-                "openai/judge",
-                "--critic",
-                "openai/critic",
-                "--api-base",
-                srv.url,
-                "--out",
-                str(out),
-                "--data-dir",
-                str(data_dir),
-                "--concurrency",
-                str(concurrency),
-            ]
+                sys.executable, "-m", "spri_judge",
+                *judge_args(srv, src, out, data_dir),
+                "--strategy", "spri", "--critic", "openai/critic",
+                "--concurrency", str(concurrency),
+            ]  # fmt: skip
 
         reference = tmp_path / "reference"
         # the reference is the same run, uninterrupted (faster: more calls at once)
@@ -261,24 +239,9 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(
     out = tmp_path / "run"
     with ScriptedServer(brain, latency=0.3) as srv:
         args = [
-            sys.executable,
-            "-m",
-            "spri_judge",
-            "judge",
-            str(src),
-            "--strategy",
-            "vanilla",
-            "--judge",
-            "openai/judge",
-            "--api-base",
-            srv.url,
-            "--out",
-            str(out),
-            "--data-dir",
-            str(data_dir),
-            "--concurrency",
-            "2",
-        ]
+            sys.executable, "-m", "spri_judge",
+            *judge_args(srv, src, out, data_dir), "--concurrency", "2",
+        ]  # fmt: skip
         proc = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
